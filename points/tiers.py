@@ -1,0 +1,51 @@
+"""Tier qualification from qualifying spend, kept apart from the balance."""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+
+from members.models import Member, Tier, TierChange
+from points.expiry import add_months
+from points.models import Purchase
+
+
+def qualifying_spend(*, member: Member, tier: Tier, now: datetime.datetime) -> Decimal:
+    if tier.basis == Tier.Basis.LIFETIME:
+        return member.lifetime_spend
+    since = datetime.datetime.combine(
+        add_months(now.date(), -tier.window_months), now.timetz()
+    )
+    total = Purchase.objects.filter(
+        member_id=member.pk, occurred_at__gt=since, occurred_at__lte=now
+    ).aggregate(total=Sum("qualifying_amount"))["total"]
+    return total or Decimal("0.00")
+
+
+def tier_upgrade_on_purchase(
+    *, member: Member, now: datetime.datetime, by: Any = None, note: str = ""
+) -> TierChange | None:
+    """Move the (locked) member up at once if their spend crossed a threshold.
+
+    Never moves down: downgrades belong to the periodic recalculation. The
+    caller saves `member.tier`.
+    """
+    higher = list(Tier.objects.filter(rank__gt=member.tier.rank).order_by("-rank"))
+    # Lifetime spend bounds every window, so most purchases stop here.
+    if not higher or member.lifetime_spend < min(t.entry_threshold for t in higher):
+        return None
+    for tier in higher:
+        if qualifying_spend(member=member, tier=tier, now=now) >= tier.entry_threshold:
+            change = TierChange.objects.create(
+                member=member,
+                from_tier=member.tier,
+                to_tier=tier,
+                reason=TierChange.Reason.UPGRADE,
+                note=note,
+                changed_at=now,
+                changed_by=by,
+            )
+            member.tier = tier
+            return change
+    return None
