@@ -159,6 +159,7 @@ def purchase_record(
     occurred_at: datetime.datetime | None = None,
     terminal: Terminal | None = None,
     operator: Any = None,
+    now: datetime.datetime | None = None,
 ) -> PurchaseResult:
     """Record a purchase: pay with points (optional), then earn on the rest.
 
@@ -177,7 +178,8 @@ def purchase_record(
     amount = validate_amount(amount)
     points_used = validate_points(points_used, field="points_used", allow_zero=True)
     parsed_lines = _parse_lines(lines or [], amount)
-    now = timezone.now()
+    # `now` is the recording time: the clock, except for imports of history.
+    now = now or timezone.now()
     if occurred_at is not None and occurred_at > now + datetime.timedelta(minutes=10):
         raise InvalidInput(
             _("The purchase cannot be in the future."),
@@ -338,6 +340,7 @@ def refund_record(
     amount: Any,
     terminal: Terminal | None = None,
     operator: Any = None,
+    now: datetime.datetime | None = None,
 ) -> RefundResult:
     """Refund part or all of a purchase, by refund number (idempotent).
 
@@ -355,7 +358,11 @@ def refund_record(
             fields={"refund_no": refund_no},
         )
     amount = validate_amount(amount)
-    purchase = Purchase.objects.filter(store=store, receipt_no=receipt_no).first()
+    purchase = (
+        Purchase.objects.filter(store=store, receipt_no=receipt_no)
+        .select_related("member")
+        .first()
+    )
     if purchase is None:
         raise PurchaseNotFound(fields={"receipt_no": receipt_no})
     payload_hash = request_hash({"purchase": purchase.pk, "amount": amount})
@@ -364,8 +371,9 @@ def refund_record(
         return _replay(existing, payload_hash, RefundResult)
     try:
         return _refund_write(
+            now=now or timezone.now(),
             purchase_id=purchase.pk,
-            member_id=purchase.member_id,
+            member_id=_current_member_id(purchase.member),
             store=store,
             refund_no=refund_no,
             amount=amount,
@@ -380,6 +388,20 @@ def refund_record(
         return _replay(existing, payload_hash, RefundResult)
 
 
+def _current_member_id(member: Member) -> int:
+    """A purchase of a merged duplicate is refunded on the member it merged into."""
+    member_id = member.pk
+    next_id = member.merged_into_id
+    while next_id is not None and next_id != member_id:
+        member_id = next_id
+        next_id = (
+            Member.objects.filter(pk=member_id)
+            .values_list("merged_into_id", flat=True)
+            .first()
+        )
+    return member_id
+
+
 def _proportional(total: int, part: Decimal, whole: Decimal) -> int:
     return math.floor(Fraction(total) * Fraction(part) / Fraction(whole))
 
@@ -387,6 +409,7 @@ def _proportional(total: int, part: Decimal, whole: Decimal) -> int:
 @transaction.atomic
 def _refund_write(
     *,
+    now: datetime.datetime,
     purchase_id: int,
     member_id: int,
     store: Store,
@@ -406,7 +429,6 @@ def _refund_write(
             % {"left": purchase.amount - purchase.refunded_amount},
             fields={"amount": str(amount)},
         )
-    now = timezone.now()
     book = Book(
         member=member, now=now, store=store, operator=operator, terminal=terminal
     )
@@ -690,6 +712,7 @@ def points_open_balance(
     expires_at: datetime.datetime | None,
     reference: str,
     by: Any = None,
+    now: datetime.datetime | None = None,
 ) -> LedgerEntry:
     """Credit a balance carried over from an old system, with its own expiry.
 
@@ -699,7 +722,7 @@ def points_open_balance(
     reference = (reference or "").strip()[:80]
     if not reference:
         raise InvalidInput(_("Give the import a reference."), fields={"reference": ""})
-    now = timezone.now()
+    now = now or timezone.now()
     if expires_at is not None and expires_at <= now:
         raise InvalidInput(
             _("These points have already expired."),
