@@ -35,8 +35,12 @@ def tier_upgrade_on_purchase(
     # Lifetime spend bounds every window, so most purchases stop here.
     if not higher or member.lifetime_spend < min(t.entry_threshold for t in higher):
         return None
+    spend_by_window: dict[tuple[str, int], Decimal] = {}
     for tier in higher:
-        if qualifying_spend(member=member, tier=tier, now=now) >= tier.entry_threshold:
+        window = (tier.basis, tier.window_months)
+        if window not in spend_by_window:
+            spend_by_window[window] = qualifying_spend(member=member, tier=tier, now=now)
+        if spend_by_window[window] >= tier.entry_threshold:
             change = TierChange.objects.create(
                 member=member,
                 from_tier=member.tier,
