@@ -5,5 +5,6 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("counter/", include("points.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -217,6 +217,7 @@ class Purchase(models.Model):
     class Meta:
         verbose_name = _("purchase")
         verbose_name_plural = _("purchases")
+        permissions = [("use_counter", _("Can use the counter page"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["store", "receipt_no"], name="purchase_store_receipt"
