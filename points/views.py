@@ -168,6 +168,8 @@ def counter_page(request: HttpRequest) -> HttpResponse:
         )
         if not store_form.fields["store"].queryset.exists():
             return _forbidden(request, _("No store is open, so the counter is closed."))
+        if counter.store is None:
+            store_form.fields["store"].widget.attrs["autofocus"] = True
     elif counter.store is None:
         return _forbidden(request, _no_store_reason())
     rules = rules_get()
@@ -183,6 +185,7 @@ def counter_page(request: HttpRequest) -> HttpResponse:
             "refund_form": RefundForm(auto_id="refund_%s"),
             "rules": rules,
             "max_share_percent": _plain_decimal(rules.pay_max_share * 100),
+            "expiring_days": EXPIRING_WITHIN_DAYS,
             "strings": _script_strings(),
         },
     )

@@ -17,6 +17,18 @@
 (function () {
   "use strict";
 
+  // Head office picks its store from a select; Enter there confirms the choice
+  // (browsers only submit on Enter from text inputs).
+  const storeChoice = document.querySelector("form.store-choice");
+  if (storeChoice) {
+    storeChoice.querySelector("select").addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        storeChoice.requestSubmit();
+      }
+    });
+  }
+
   const root = document.getElementById("counter");
   if (!root) {
     return; // head office has not picked a store yet
@@ -153,6 +165,7 @@
       list.append(item);
     }
     memberCard.hidden = false;
+    resultPanel.hidden = true; // the last customer's result gives way to this one
     memberInput.value = String(found.id);
     purchaseFieldset.disabled = false;
   }
