@@ -102,7 +102,10 @@ class Book:
             raise ValueError("a credit needs a positive number of points")
         debt = max(0, -self.member.balance)
         entry = self._entry(kind=kind, points=total, **fields)
-        # The earliest-expiring new points pay the debt, as a debit would take them.
+        # The earliest-expiring new points pay the debt, as a debit would take
+        # them; points already past expiry (a refund's restores) pay it last,
+        # because the caller expires them in full right after (expire_due's
+        # `at_least`), which leaves the debt standing.
         new_lots = [
             Lot(
                 member=self.member,
@@ -115,7 +118,12 @@ class Book:
             for spec in specs
         ]
         for lot in sorted(
-            new_lots, key=lambda lot: (lot.expires_at or NEVER, lot.earned_at)
+            new_lots,
+            key=lambda lot: (
+                lot.expires_at is not None and lot.expires_at <= self.now,
+                lot.expires_at or NEVER,
+                lot.earned_at,
+            ),
         ):
             settled = min(debt, lot.remaining)
             lot.remaining -= settled
@@ -126,14 +134,19 @@ class Book:
             self._open_lots.sort(key=consumption_order)
         return entry
 
-    def expire_due(self, *, reason: str = "") -> LedgerEntry | None:
-        """Expire every lot past its `expires_at` in one entry (idempotent)."""
+    def expire_due(self, *, reason: str = "", at_least: int = 0) -> LedgerEntry | None:
+        """Expire every lot past its `expires_at` in one entry (idempotent).
+
+        `at_least` expires that many points even when the due lots hold fewer:
+        restored points past expiry may have settled a debt as they were
+        credited, and expiring them in full puts that debt back.
+        """
         due = [
             lot
             for lot in self.open_lots()
             if lot.expires_at is not None and lot.expires_at <= self.now
         ]
-        points = sum(lot.remaining for lot in due)
+        points = max(sum(lot.remaining for lot in due), at_least)
         if points == 0:
             return None
         entry = self._entry(kind=LedgerEntry.Kind.EXPIRE, points=-points, reason=reason)

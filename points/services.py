@@ -460,6 +460,9 @@ def _refund_write(
     reference = f"{purchase.store.code}/{purchase.receipt_no}"
     restored_expired = 0
     if restore:
+        # Other lots past expiry go first, under their own entry, so that the
+        # expiry below covers the restored points alone.
+        book.expire_due()
         specs = _restore_specs(purchase, restore)
         book.credit(
             kind=LedgerEntry.Kind.RESTORE,
@@ -473,7 +476,12 @@ def _refund_write(
             for spec in specs
             if spec.expires_at is not None and spec.expires_at <= now
         )
-        book.expire_due(reason=str(_("Restored points already past their expiry")))
+        # Restored points already past expiry are worthless: they expire in
+        # full and pay off no debt.
+        book.expire_due(
+            reason=str(_("Restored points already past their expiry")),
+            at_least=restored_expired,
+        )
     if reverse:
         earn_entry = purchase.entries.filter(kind=LedgerEntry.Kind.EARN).first()
         book.debit(

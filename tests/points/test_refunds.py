@@ -222,6 +222,105 @@ def test_restored_points_already_past_their_expiry_are_recorded_as_expired(
     assert list(ledger_mismatches()) == []
 
 
+def test_restored_points_past_their_expiry_do_not_pay_off_a_debt(
+    member: Member,
+    other_member: Member,
+    buy: Buy,
+    give: Give,
+    refund: Callable[..., RefundResult],
+    time_machine: Any,
+) -> None:
+    # Given 10,000 points (expiring 1 Dec) paying R1, 300 + 258 earned and
+    # given away
+    time_machine.move_to(local(2026, 6, 1, 10, 0), tick=False)
+    give(member, 10_000, expires_at=local(2026, 12, 1))
+    buy(member, "400.00", receipt_no="R1", points_used=10_000)  # earns 300
+    buy(member, "258.00", receipt_no="R2")
+    points_transfer(sender=member, receiver=other_member, points=558)
+    # and, in January, a debt of 258 from refunding R2
+    time_machine.move_to(local(2027, 1, 10, 10, 0), tick=False)
+    refund("R2", "F2", "258.00")
+    assert reload(member).balance == -258
+
+    # When R1 is refunded: its 10,000 paid points come back already expired
+    result = refund("R1", "F1", "400.00").refund
+
+    # Then all 10,000 expire, the debt stands and the 300 earned add to it
+    assert result.points_restored == 10_000
+    assert result.points_restored_expired == 10_000
+    assert result.balance_after == -558
+    assert entries_of(member)[-3:] == [
+        ("restore", 10_000, 9_742),
+        ("expire", -10_000, -258),
+        ("refund_reversal", -300, -558),
+    ]
+    assert reload(member).balance == -558
+    assert list(ledger_mismatches()) == []
+
+
+def test_live_restored_points_pay_a_debt_and_expired_ones_do_not(
+    member: Member,
+    other_member: Member,
+    buy: Buy,
+    give: Give,
+    refund: Callable[..., RefundResult],
+    time_machine: Any,
+) -> None:
+    # Given R1 paid with 10,000 points expiring 1 Dec and 5,000 expiring 1 March
+    time_machine.move_to(local(2026, 6, 1, 10, 0), tick=False)
+    give(member, 10_000, expires_at=local(2026, 12, 1))
+    give(member, 5_000, expires_at=local(2027, 3, 1))
+    buy(member, "400.00", receipt_no="R1", points_used=15_000)  # earns 250
+    buy(member, "258.00", receipt_no="R2")
+    points_transfer(sender=member, receiver=other_member, points=508)
+    time_machine.move_to(local(2027, 1, 10, 10, 0), tick=False)
+    refund("R2", "F2", "258.00")
+    assert reload(member).balance == -258
+
+    result = refund("R1", "F1", "400.00").refund
+
+    # The 5,000 still valid settle the 258 owed; the 10,000 expire in full
+    assert result.points_restored_expired == 10_000
+    assert result.balance_after == 5_000 - 258 - 250
+    assert reload(member).balance == 4_492
+    open_lots = list(
+        Lot.objects.filter(member=member, remaining__gt=0).values_list(
+            "expires_at", "remaining"
+        )
+    )
+    assert open_lots == [(local(2027, 3, 1), 4_492)]
+    assert list(ledger_mismatches()) == []
+
+
+def test_a_refund_expires_other_due_lots_under_their_own_entry(
+    member: Member,
+    buy: Buy,
+    give: Give,
+    refund: Callable[..., RefundResult],
+    time_machine: Any,
+) -> None:
+    time_machine.move_to(local(2026, 6, 1, 10, 0), tick=False)
+    give(member, 10_000, expires_at=local(2026, 12, 1))
+    give(member, 700, expires_at=local(2026, 12, 1))
+    buy(member, "400.00", receipt_no="R1", points_used=10_000)  # earns 300
+    time_machine.move_to(local(2027, 1, 10, 10, 0), tick=False)
+
+    result = refund("R1", "F1", "400.00").refund
+
+    assert result.points_restored_expired == 10_000
+    expiries = list(
+        LedgerEntry.objects.filter(member=member, kind="expire")
+        .order_by("id")
+        .values_list("points", "reason")
+    )
+    assert expiries == [
+        (-700, ""),
+        (-10_000, "Restored points already past their expiry"),
+    ]
+    assert reload(member).balance == 0
+    assert list(ledger_mismatches()) == []
+
+
 def test_a_reversal_takes_its_own_receipts_points_before_earlier_expiring_ones(
     member: Member,
     buy: Buy,
