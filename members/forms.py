@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from members.birthdays import validate_birthday
@@ -58,7 +59,7 @@ class MemberAddForm(BirthdayMixin, forms.ModelForm):
     """Enrols through member_enrol: card number, entry tier and history rows."""
 
     phone = forms.CharField(
-        label=_("mobile phone"),
+        label=capfirst(Member._meta.get_field("phone").verbose_name),
         max_length=32,
         help_text=_("Mainland China mobile, e.g. 13812345678 or +86 138 1234 5678."),
     )
@@ -132,25 +133,25 @@ class MemberChangeForm(BirthdayMixin, forms.ModelForm):
     """
 
     new_name = forms.CharField(
-        label=_("new name"),
+        label=_("New name"),
         max_length=50,
         required=False,
         help_text=_("Leave empty to keep the current name."),
     )
     new_phone = forms.CharField(
-        label=_("new mobile phone"),
+        label=_("New mobile phone"),
         max_length=32,
         required=False,
         help_text=_("Leave empty to keep the current number."),
     )
     grant_tier = forms.ModelChoiceField(
-        label=_("set tier"),
+        label=_("Set tier"),
         queryset=Tier.objects.all(),
         required=False,
         help_text=_("Set the member's tier by hand. Leave empty to keep it."),
     )
     grant_until = forms.DateField(
-        label=_("granted until"),
+        label=_("Granted until"),
         required=False,
         help_text=_(
             "Until this date the tier recalculation never lowers the member "
@@ -158,7 +159,7 @@ class MemberChangeForm(BirthdayMixin, forms.ModelForm):
         ),
     )
     grant_note = forms.CharField(
-        label=_("reason for the tier change"), max_length=200, required=False
+        label=_("Reason for the tier change"), max_length=200, required=False
     )
 
     class Meta:
@@ -237,12 +238,12 @@ class StoreForm(forms.ModelForm):
 
 class ReplaceCardForm(forms.Form):
     fee = forms.DecimalField(
-        label=_("replacement fee (yuan)"),
+        label=_("Replacement fee (yuan)"),
         min_value=Decimal("0"),
         max_digits=8,
         decimal_places=2,
     )
-    note = forms.CharField(label=_("note"), max_length=200, required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -253,11 +254,11 @@ class MergeForm(forms.Form):
     """Two card numbers: the member who stays and the duplicate folded into it."""
 
     survivor_card_no = CardNumberField(
-        label=_("card number of the member to keep"),
+        label=_("Card number of the member to keep"),
         help_text=_("This member keeps its card, phone and history."),
     )
     duplicate_card_no = CardNumberField(
-        label=_("duplicate card number"),
+        label=_("Duplicate card number"),
         help_text=_(
             "This member is closed; its points, referrals and history move to "
             "the member above, and its card and phone find that member from now on."

@@ -119,9 +119,10 @@ class MemberAdmin(LargeTableAdmin):
     def shown_phone(self, obj: Member) -> str:
         return obj.masked_phone
 
-    @admin.display(description=_("card lost"), boolean=True)
-    def card_lost(self, obj: Member) -> bool:
-        return obj.card_lost_at is not None
+    @admin.display(description=_("card"), empty_value="")
+    def card_lost(self, obj: Member) -> str:
+        # Only the exception is marked, so a lost card stands out in the list.
+        return _("Lost") if obj.card_lost_at is not None else ""
 
     # --- Permissions ------------------------------------------------------
 

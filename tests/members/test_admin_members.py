@@ -258,3 +258,18 @@ def test_a_store_manager_sees_only_their_store_and_its_records(
 
     assert list(stores.result_list) == [store]
     assert [entry.member for entry in audit.result_list] == [ours]
+
+
+def test_the_list_counts_rows_only_for_a_search_and_marks_lost_cards(
+    client_for, hq_admin, member, store, basic_tier
+) -> None:
+    MemberFactory.create_batch(2, home_store=store, tier=basic_tier)
+    Member.objects.filter(pk=member.pk).update(card_lost_at="2026-01-01T00:00Z")
+    client = client_for(hq_admin)
+
+    unsearched = client.get(CHANGELIST).content.decode()
+    searched = client.get(CHANGELIST, {"q": member.card_no}).content.decode()
+
+    assert "results (" not in unsearched
+    assert '<span class="small quiet">1 result (' in searched
+    assert '<td class="field-card_lost">Lost</td>' in searched
