@@ -15,7 +15,6 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from members.exceptions import JifenError, MemberNotFound
-from members.models import Member, Store
+from members.models import Member, StaffProfile, Store
 from members.selectors import member_find
 from points.forms import (
     LookupForm,
@@ -67,12 +66,14 @@ class Counter:
 def _counter_for(request: HttpRequest) -> Counter:
     """Store staff work at their profile's store; staff without one (head
     office) stand in at the store they picked, kept in the session."""
-    try:
-        own_store_id = request.user.staff_profile.store_id
-    except ObjectDoesNotExist:
-        own_store_id = None
-    if own_store_id is not None:
-        store = Store.objects.filter(pk=own_store_id, active=True).first()
+    # One query for the profile and its store: this runs on every call.
+    profile = (
+        StaffProfile.objects.select_related("store")
+        .filter(user_id=request.user.pk)
+        .first()
+    )
+    if profile is not None and profile.store is not None:
+        store = profile.store if profile.store.active else None
         return Counter(store=store, chooses_store=False)
     picked = request.session.get(SESSION_STORE_KEY)
     store = Store.objects.filter(pk=picked, active=True).first() if picked else None
