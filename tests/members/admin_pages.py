@@ -2,14 +2,21 @@
 
 from typing import Any
 
+from django.forms import MultiWidget
+
 
 def _field_values(form: Any) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for name in form.fields:
+    for name, field in form.fields.items():
         value = form[name].value()
-        if value is None or value is False:
-            continue  # an empty input or an unticked checkbox is not posted
-        data[form.add_prefix(name)] = "on" if value is True else value
+        key = form.add_prefix(name)
+        if isinstance(field.widget, MultiWidget):
+            # e.g. a date and a time input: posted as key_0, key_1
+            parts = field.widget.decompress(value)
+            data |= {f"{key}_{i}": part for i, part in enumerate(parts) if part}
+        elif value is not None and value is not False:
+            # (an empty input or an unticked checkbox is not posted)
+            data[key] = "on" if value is True else value
     return data
 
 

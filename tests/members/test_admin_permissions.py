@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from members.models import Member, Store
+from tests.members.admin_pages import change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +152,19 @@ def test_head_office_staff_cannot_make_themselves_superuser(
     response = client_for(hq_admin).get(page("auth_user_change", hq_admin.pk))
 
     assert "is_superuser" not in response.context["adminform"].form.fields
+
+
+def test_head_office_assigns_a_staff_users_store_on_the_user_page(
+    client_for, hq_admin, cashier, other_store
+) -> None:
+    client = client_for(hq_admin)
+    url = page("auth_user_change", cashier.pk)
+    form = client.get(url)
+
+    response = client.post(
+        url, change_form_data(form, **{"staff_profile-0-store": other_store.pk})
+    )
+
+    cashier.staff_profile.refresh_from_db()
+    assert response.status_code == 302
+    assert cashier.staff_profile.store == other_store
