@@ -80,7 +80,6 @@ class HomeStoreFilter(admin.SimpleListFilter):
 
     title = _("home store")
     parameter_name = "home_store"
-    field_path = "home_store"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
         return [(store.pk, str(store)) for store in stores_visible_to(request.user)]
@@ -90,6 +89,8 @@ class HomeStoreFilter(admin.SimpleListFilter):
         return len(self.lookup_choices) > 1
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value():
-            return queryset.filter(home_store_id=self.value())
-        return queryset
+        if not self.value():
+            return queryset
+        if self.value() not in {str(pk) for pk, _label in self.lookup_choices}:
+            return queryset.none()  # a store the user may not see, or garbage
+        return queryset.filter(home_store_id=self.value())

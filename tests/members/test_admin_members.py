@@ -273,3 +273,18 @@ def test_the_list_counts_rows_only_for_a_search_and_marks_lost_cards(
     assert "results (" not in unsearched
     assert '<span class="small quiet">1 result (' in searched
     assert '<td class="field-card_lost">Lost</td>' in searched
+
+
+def test_the_home_store_filter_offers_visible_stores_and_ignores_others(
+    client_for, hq_admin, store, other_store, basic_tier
+) -> None:
+    ours = MemberFactory(home_store=store, tier=basic_tier)
+    MemberFactory(home_store=other_store, tier=basic_tier)
+    client = client_for(hq_admin)
+
+    filtered = client.get(CHANGELIST, {"home_store": store.pk}).content.decode()
+    garbage = client.get(CHANGELIST, {"home_store": "abc"})
+
+    assert listed_card_numbers(filtered) == [ours.card_no]
+    assert garbage.status_code == 200
+    assert listed_card_numbers(garbage.content.decode()) == []
