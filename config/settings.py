@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "import_export",
+    # django-ninja's templates and static files: the API docs page served
+    # from our own static files, not a CDN.
+    "ninja",
     "members",
     "points",
     "rewards",
