@@ -21,7 +21,8 @@ def member_find(*, query: str, queryset: QuerySet[Member] | None = None) -> Memb
     refused (raises CardLost); the phone still finds the member.
     Raises MemberNotFound when nothing matches.
     """
-    text = (query or "").strip()
+    # Scanners type digits; people type "138 1234 5678".
+    text = "".join((query or "").split())
     members = (queryset if queryset is not None else Member.objects).select_related(
         "tier", "home_store"
     )

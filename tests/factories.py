@@ -58,14 +58,22 @@ class MemberFactory(factory.django.DjangoModelFactory):
     tier = factory.SubFactory(TierFactory)
 
 
+# The data migrations that build the role groups and grant them permissions.
+ROLE_MIGRATIONS = [
+    ("members.migrations.0002_staff_roles", "create_roles"),
+    ("points.migrations.0003_counter_permission_roles", "grant"),
+    ("points.migrations.0004_role_points_permissions", "grant"),
+]
+
+
 def ensure_roles() -> None:
-    """The role groups come from members' data migration; a transactional test
-    elsewhere in the run may have flushed them, so re-run that migration step."""
+    """The role groups come from data migrations; a transactional test
+    elsewhere in the run may have flushed them, so re-run those steps."""
     if Group.objects.filter(name__in=ROLES).count() == len(ROLES):
         return
-    migration = importlib.import_module("members.migrations.0002_staff_roles")
     schema_editor = SimpleNamespace(connection=SimpleNamespace(alias="default"))
-    migration.create_roles(django_apps, schema_editor)
+    for module, function in ROLE_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(django_apps, schema_editor)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
