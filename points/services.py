@@ -255,6 +255,13 @@ def _purchase_write(
     operator: Any,
 ) -> PurchaseResult:
     member = _lock(member_id)
+    if points_used:
+        # A retry that waited on the lock behind the original must replay it,
+        # not find the points already spent (InsufficientPoints). Without
+        # points the insert's IntegrityError below catches the race instead.
+        existing = Purchase.objects.filter(store=store, receipt_no=receipt_no).first()
+        if existing is not None:
+            return _replay(existing, payload_hash, PurchaseResult)
     _require_active(member)
     rules = rules_get()
     book = Book(
@@ -421,6 +428,11 @@ def _refund_write(
 ) -> RefundResult:
     member = _lock(member_id)
     # Refunds of one purchase are serialised by its member's lock.
+    existing = Refund.objects.filter(store=store, refund_no=refund_no).first()
+    if existing is not None:
+        # A retry that waited on the lock replays the original rather than
+        # finding the receipt already refunded (RefundExceedsPurchase).
+        return _replay(existing, payload_hash, RefundResult)
     purchase = Purchase.objects.get(pk=purchase_id)
     refunded = purchase.refunded_amount + amount
     if refunded > purchase.amount:
@@ -669,33 +681,52 @@ def points_transfer(
         done = LedgerEntry.objects.filter(dedupe_key=f"{dedupe_key}:out").first()
         if done is not None:
             return _transfer_replay(done, sender, receiver, points)
-    with transaction.atomic():
-        locked = lock_members([sender.pk, receiver.pk])
-        sender, receiver = locked[sender.pk], locked[receiver.pk]
-        _require_active(sender)
-        _require_active(receiver)
-        now = timezone.now()
-        out_book = Book(member=sender, now=now, store=store, operator=by)
-        out_entry = out_book.debit(
-            kind=LedgerEntry.Kind.TRANSFER_OUT,
-            points=points,
-            reference=f"transfer/{receiver.card_no}",
-            dedupe_key=f"{dedupe_key}:out" if dedupe_key else None,
+    try:
+        with transaction.atomic():
+            locked = lock_members([sender.pk, receiver.pk])
+            if dedupe_key:
+                # A retry that waited on the locks behind the original replays
+                # it, rather than finding the points already given away.
+                done = LedgerEntry.objects.filter(
+                    dedupe_key=f"{dedupe_key}:out"
+                ).first()
+                if done is not None:
+                    return _transfer_replay(done, sender, receiver, points)
+            sender, receiver = locked[sender.pk], locked[receiver.pk]
+            _require_active(sender)
+            _require_active(receiver)
+            now = timezone.now()
+            out_book = Book(member=sender, now=now, store=store, operator=by)
+            out_entry = out_book.debit(
+                kind=LedgerEntry.Kind.TRANSFER_OUT,
+                points=points,
+                reference=f"transfer/{receiver.card_no}",
+                dedupe_key=f"{dedupe_key}:out" if dedupe_key else None,
+            )
+            taken = list(out_entry.consumptions.select_related("lot").order_by("id"))
+            in_book = Book(member=receiver, now=now, store=store, operator=by)
+            in_entry = in_book.credit(
+                kind=LedgerEntry.Kind.TRANSFER_IN,
+                lots=[
+                    LotSpec(row.points, row.lot.expires_at, row.lot.earned_at)
+                    for row in taken
+                ],
+                reference=f"transfer/{sender.card_no}",
+                corrects=None,
+                dedupe_key=f"{dedupe_key}:in" if dedupe_key else None,
+            )
+            out_book.save()
+            in_book.save()
+    except IntegrityError:
+        # The same key used concurrently between other members: a conflict.
+        done = (
+            LedgerEntry.objects.filter(dedupe_key=f"{dedupe_key}:out").first()
+            if dedupe_key
+            else None
         )
-        taken = list(out_entry.consumptions.select_related("lot").order_by("id"))
-        in_book = Book(member=receiver, now=now, store=store, operator=by)
-        in_entry = in_book.credit(
-            kind=LedgerEntry.Kind.TRANSFER_IN,
-            lots=[
-                LotSpec(row.points, row.lot.expires_at, row.lot.earned_at)
-                for row in taken
-            ],
-            reference=f"transfer/{sender.card_no}",
-            corrects=None,
-            dedupe_key=f"{dedupe_key}:in" if dedupe_key else None,
-        )
-        out_book.save()
-        in_book.save()
+        if done is None:
+            raise
+        return _transfer_replay(done, sender, receiver, points)
     return TransferResult(out_entry, in_entry)
 
 

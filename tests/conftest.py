@@ -23,3 +23,26 @@ def _test_settings() -> Iterator[None]:
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     ):
         yield
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """On SQLite, put the test database in a file instead of memory.
+
+    The concurrency tests (tests/points/test_concurrency.py) run writers in
+    threads, each with its own connection. Connections share an in-memory
+    database only through SQLite's shared cache, whose table locks fail at once
+    ("database table is locked") instead of waiting on the busy timeout, so
+    writers could not queue as they do in production. A file in WAL mode with
+    IMMEDIATE transactions behaves like the real thing. (pytest-django's hook;
+    the per-worker temporary directory keeps xdist workers apart.)
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test_name = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(test_name)
