@@ -46,3 +46,39 @@ def django_db_modify_db_settings(
     if database["ENGINE"] == "django.db.backends.sqlite3":
         test_name = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
         database.setdefault("TEST", {})["NAME"] = str(test_name)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every transactional test the database as the migrations left it.
+
+    A transactional test (live server, threads) ends with a flush that also
+    empties what data migrations wrote: the staff role groups and their
+    permissions. The next test would find groups without permissions. With
+    serialized_rollback, Django reloads that data before each of them. It must be
+    all of them: a flush without it recreates content types under new ids, which
+    the reload then collides with.
+    """
+    from pytest_django.fixtures import validate_django_db
+
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker:
+            transaction, reset_sequences, databases, _serialized, available_apps = (
+                validate_django_db(marker)
+            )
+        else:
+            transaction = bool(
+                {"transactional_db", "live_server"} & set(item.fixturenames)
+            )
+            reset_sequences, databases, available_apps = False, None, None
+        if transaction:
+            item.add_marker(
+                pytest.mark.django_db(
+                    transaction=True,
+                    reset_sequences=reset_sequences,
+                    databases=databases,
+                    serialized_rollback=True,
+                    available_apps=available_apps,
+                ),
+                append=False,
+            )

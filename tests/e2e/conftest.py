@@ -32,15 +32,24 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 15_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_context(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator["BrowserContext"]:
-    """One Chromium for the session, with a fresh profile of its own."""
+    """One Chromium for the browser tests, with a fresh profile of its own."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package")
     sync_api = pytest.importorskip("playwright.sync_api")
+    from django.db import connections
+
+    # While Playwright runs, its event loop counts as running in this thread, and
+    # Django then keeps connections per async context: the tests would get new
+    # connections, without the test transaction and the serialized data that
+    # pytest-django prepared on this thread's own. Keep using those.
+    own_connections = {alias: connections[alias] for alias in connections}
     with sync_api.sync_playwright() as playwright:
+        for alias, connection in own_connections.items():
+            connections[alias] = connection
         context = playwright.chromium.launch_persistent_context(
             user_data_dir=tmp_path_factory.mktemp("chromium-profile"),
             executable_path=str(CHROMIUM),
