@@ -37,7 +37,7 @@ def browser_context(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator["BrowserContext"]:
     """One Chromium for the browser tests, with a fresh profile of its own."""
-    if not CHROMIUM.exists():
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package")
     sync_api = pytest.importorskip("playwright.sync_api")
     from django.db import connections
