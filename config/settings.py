@@ -21,7 +21,9 @@ DATA_DIR = Path(env.str("JIFEN_DATA_DIR", default=str(BASE_DIR / "var")))
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str(
     "SECRET_KEY",
-    default="dev-only-insecure-key-set-SECRET_KEY-in-production-" + "x" * 20,
+    # The django-insecure- prefix makes `check --deploy` refuse a server that
+    # was started without SECRET_KEY.
+    default="django-insecure-dev-only-set-SECRET_KEY-in-production",
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

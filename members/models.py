@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.cards import validate_card_no
 from members.phones import mask_phone
@@ -107,7 +108,7 @@ class Member(models.Model):
         _("card reported lost at"), null=True, blank=True
     )
     phone = models.CharField(_("mobile phone"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     birth_month = models.PositiveSmallIntegerField(
         _("birth month"),
         null=True,

@@ -2,7 +2,7 @@
 purchase history for the demo members, written through the real services so
 the demo ledger is as consistent as a live one (verify_ledger passes).
 
-Idempotent: members who already have purchases are left alone, and the
+Idempotent: members who already have ledger entries are left alone, and the
 history of each member is a deterministic function of the seed and the card
 number, so a rerun changes nothing.
 """
@@ -17,7 +17,7 @@ from django.utils import timezone
 from members.demo import DemoOptions
 from members.models import Member, Store
 from points.exceptions import InsufficientPoints
-from points.models import Category, ProgrammeRules, Purchase, Refund
+from points.models import Category, LedgerEntry, ProgrammeRules, Purchase, Refund
 from points.selectors import payment_preview, rules_get
 from points.services import points_open_balance, purchase_record, refund_record
 
@@ -60,7 +60,8 @@ def seed_history(*, seed: int) -> dict[str, int]:
         return {}
     rules = rules_get()
     now = timezone.now()
-    done = set(Purchase.objects.values_list("member_id", flat=True).distinct())
+    # A member with any ledger entry already has their history: leave them be.
+    done = set(LedgerEntry.objects.values_list("member_id", flat=True).distinct())
     members = Member.objects.exclude(pk__in=done).order_by("pk")
     purchases = refunds = 0
     # One outer transaction: on SQLite that is one commit instead of thousands.

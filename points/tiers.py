@@ -39,7 +39,9 @@ def tier_upgrade_on_purchase(
     for tier in higher:
         window = (tier.basis, tier.window_months)
         if window not in spend_by_window:
-            spend_by_window[window] = qualifying_spend(member=member, tier=tier, now=now)
+            spend_by_window[window] = qualifying_spend(
+                member=member, tier=tier, now=now
+            )
         if spend_by_window[window] >= tier.entry_threshold:
             change = TierChange.objects.create(
                 member=member,

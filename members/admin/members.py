@@ -23,7 +23,7 @@ from django.http import (
 )
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from members.admin.base import HomeStoreFilter, LargeTableAdmin
@@ -111,7 +111,7 @@ class MemberAdmin(LargeTableAdmin):
 
     # --- Display ----------------------------------------------------------
 
-    @admin.display(description=_("name"))
+    @admin.display(description=pgettext_lazy("person", "name"))
     def shown_name(self, obj: Member) -> str:
         return obj.masked_name
 
