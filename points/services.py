@@ -95,12 +95,12 @@ def request_hash(payload: dict[str, Any]) -> str:
 
 
 def _lock(member_id: int) -> Member:
-    # The tier rides along for the earn computation; only the member row is locked.
-    return (
-        Member.objects.select_for_update(of=("self",))
-        .select_related("tier")
-        .get(pk=member_id)
-    )
+    # No select_related("tier"): on PostgreSQL a FOR UPDATE that joins the tier
+    # re-checks the join against the row a concurrent transaction committed, so
+    # a purchase waiting on the lock while another upgraded the member's tier
+    # found no member at all (DoesNotExist, a 500). The tier is read after the
+    # lock instead (one more statement), so it is the committed current one.
+    return Member.objects.select_for_update().get(pk=member_id)
 
 
 # --- paying with points ----------------------------------------------------------
