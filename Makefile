@@ -91,3 +91,39 @@ lint: venv
 messages: venv
 	$(PY) manage.py makemessages -l zh_Hans --add-location=file $(I18N_IGNORE)
 	$(PY) manage.py compilemessages -l zh_Hans $(I18N_IGNORE)
+
+# --- Benchmarks (bench/README.md); not part of `make test` ---------------------
+# The PostgreSQL database they fill and measure; bench-data drops and recreates it.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench
+BENCH_MEMBERS ?= 1000000
+BENCH_ENTRIES ?= 10000000
+# Extra bench/earn.py arguments: make bench-earn BENCH_ARGS="--seconds 30"
+BENCH_ARGS ?=
+BENCH_ENV := DJANGO_SETTINGS_MODULE=config.settings DATABASE_URL=$(BENCH_DATABASE_URL)
+
+.PHONY: bench-tools bench-data bench-earn
+
+# wrk drives the load and pgbench is the yardstick; installed only when missing.
+bench-tools:
+	@missing=""; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v pgbench >/dev/null || missing="$$missing postgresql-client"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing$$missing with apt-get"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else \
+			echo "The benchmark needs$$missing (apt-get install$$missing)." >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+# 1M members and 10M ledger entries by default (about 20 minutes on 2 cores).
+bench-data: venv
+	$(BENCH_ENV) $(PY) bench/generate.py --reset \
+		--members $(BENCH_MEMBERS) --entries $(BENCH_ENTRIES)
+
+# The earn benchmark on what bench-data made; the report also lands in bench/out/.
+bench-earn: venv bench-tools
+	$(BENCH_ENV) $(PY) bench/earn.py $(BENCH_ARGS)
