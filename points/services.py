@@ -17,9 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.exceptions import InvalidInput, MemberInactive
+from members.exceptions import InvalidInput, JifenError, MemberInactive
 from members.locks import lock_members
-from members.models import Member, Store
+from members.models import Member, Store, Tier
 from points.earning import CENT, Line, compute_earning, points_value
 from points.exceptions import (
     ApprovalRefused,
@@ -194,9 +194,10 @@ def purchase_record(
             "occurred_at": occurred_at.isoformat() if occurred_at else None,
         }
     )
-    existing = Purchase.objects.filter(store=store, receipt_no=receipt_no).first()
-    if existing is not None:
-        return _replay(existing, payload_hash, PurchaseResult)
+    # No look-up first: the earn path is the hottest code in Jifen. A repeated
+    # receipt is found by the unique constraint on insert, or, when the request
+    # would be refused now (points spent meanwhile, member frozen since), by
+    # the look-up in _purchase_write's refusal path.
     try:
         return _purchase_write(
             store=store,
@@ -255,23 +256,29 @@ def _purchase_write(
     operator: Any,
 ) -> PurchaseResult:
     member = _lock(member_id)
-    if points_used:
-        # A retry that waited on the lock behind the original must replay it,
-        # not find the points already spent (InsufficientPoints). Without
-        # points the insert's IntegrityError below catches the race instead.
-        existing = Purchase.objects.filter(store=store, receipt_no=receipt_no).first()
-        if existing is not None:
-            return _replay(existing, payload_hash, PurchaseResult)
-    _require_active(member)
+    tiers = list(Tier.objects.order_by("rank"))
+    member.tier = next(tier for tier in tiers if tier.pk == member.tier_id)
     rules = rules_get()
     book = Book(
         member=member, now=now, store=store, operator=operator, terminal=terminal
     )
     paid_value = Decimal("0.00")
-    if points_used:
-        paid_value = check_payment(
-            rules=rules, amount=amount, points=points_used, usable=book.usable_points()
-        )
+    try:
+        _require_active(member)
+        if points_used:
+            paid_value = check_payment(
+                rules=rules,
+                amount=amount,
+                points=points_used,
+                usable=book.usable_points(),
+            )
+    except JifenError:
+        # A retry that waited on the lock behind its original (or comes after
+        # the member was frozen) replays the original instead of a refusal.
+        existing = Purchase.objects.filter(store=store, receipt_no=receipt_no).first()
+        if existing is not None:
+            return _replay(existing, payload_hash, PurchaseResult)
+        raise
     earning = compute_earning(
         rules=rules,
         categories=categories_by_code() if lines else {},
@@ -327,7 +334,9 @@ def _purchase_write(
         )
     member.lifetime_points += earned
     member.lifetime_spend += qualifying
-    tier_upgrade_on_purchase(member=member, now=now, by=operator, note=reference)
+    tier_upgrade_on_purchase(
+        member=member, tiers=tiers, now=now, by=operator, note=reference
+    )
     book.save("lifetime_points", "lifetime_spend", "tier")
     return PurchaseResult(purchase, False)
 

@@ -24,14 +24,25 @@ def qualifying_spend(*, member: Member, tier: Tier, now: datetime.datetime) -> D
 
 
 def tier_upgrade_on_purchase(
-    *, member: Member, now: datetime.datetime, by: Any = None, note: str = ""
+    *,
+    member: Member,
+    tiers: list[Tier] | None = None,
+    now: datetime.datetime,
+    by: Any = None,
+    note: str = "",
 ) -> TierChange | None:
     """Move the (locked) member up at once if their spend crossed a threshold.
 
-    Never moves down: downgrades belong to the periodic recalculation. The
-    caller saves `member.tier`.
+    `tiers` is every tier, if the caller has them already. Never moves down:
+    downgrades belong to the periodic recalculation. The caller saves
+    `member.tier`.
     """
-    higher = list(Tier.objects.filter(rank__gt=member.tier.rank).order_by("-rank"))
+    if tiers is None:
+        tiers = list(Tier.objects.all())
+    higher = sorted(
+        (tier for tier in tiers if tier.rank > member.tier.rank),
+        key=lambda tier: -tier.rank,
+    )
     # Lifetime spend bounds every window, so most purchases stop here.
     if not higher or member.lifetime_spend < min(t.entry_threshold for t in higher):
         return None
