@@ -17,8 +17,12 @@ def qualifying_spend(*, member: Member, tier: Tier, now: datetime.datetime) -> D
     since = datetime.datetime.combine(
         add_months(now.date(), -tier.window_months), now.timetz()
     )
+    # No upper bound at `now`: every purchase recorded so far counts. Under the
+    # member's lock a concurrent purchase that committed first may carry a
+    # later time (taken before this one waited for the lock), and a till whose
+    # clock runs a few minutes fast stamps its own purchase after `now`.
     total = Purchase.objects.filter(
-        member_id=member.pk, occurred_at__gt=since, occurred_at__lte=now
+        member_id=member.pk, occurred_at__gt=since
     ).aggregate(total=Sum("qualifying_amount"))["total"]
     return total or Decimal("0.00")
 

@@ -20,7 +20,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Sum
 
-from members.models import Member, Store
+from members.models import Member, Store, Tier, TierChange
 from points.invariants import ledger_mismatches
 from points.models import LedgerEntry, Lot, ProgrammeRules, Purchase, Refund
 from points.services import (
@@ -162,6 +162,34 @@ def test_fifty_concurrent_posts_of_one_receipt_paid_with_points_pay_once(
     assert sorted(outcome.replayed for outcome in outcomes) == [False] + [True] * 49
     assert LedgerEntry.objects.filter(kind="pay").count() == 1
     assert reload(member).balance == 20_000 - 15_000 + 150
+    assert_ledger_sound()
+
+
+def test_concurrent_purchases_crossing_tier_thresholds_each_earn_at_the_tier_then(
+    member: Member, store: Store, tiers: dict[str, Tier]
+) -> None:
+    # Given a 普通 member; when 50 purchases of 100.00 arrive at once
+    def post(number: int) -> Callable[[], Any]:
+        return lambda: purchase_record(
+            store=store, receipt_no=f"R{number}", member=member, amount="100.00"
+        )
+
+    outcomes = run_together([post(number) for number in range(THREADS)])
+
+    # Then all are recorded, whatever the order: the 10th crosses 1,000 and
+    # earns ×1, the next 40 earn ×1.2 (the 50th crosses 5,000 at ×1.2)
+    assert kinds_of(outcomes) == {"ok": THREADS}
+    earned = sorted(outcome.purchase.points_earned for outcome in outcomes)
+    assert earned == [100] * 10 + [120] * 40
+    member = reload(member)
+    assert member.balance == 5_800
+    assert member.lifetime_spend == Decimal("5000.00")
+    assert member.tier == tiers["gold"]
+    assert list(
+        TierChange.objects.filter(member=member, reason="upgrade")
+        .order_by("id")
+        .values_list("from_tier__code", "to_tier__code")
+    ) == [("basic", "silver"), ("silver", "gold")]
     assert_ledger_sound()
 
 

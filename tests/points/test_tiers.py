@@ -51,6 +51,32 @@ def test_the_purchase_crossing_the_threshold_earns_at_the_old_tier_the_next_at_t
     assert upgrades(member) == [("basic", "silver", "S001/R2")]
 
 
+def test_a_purchase_stamped_a_little_later_still_counts_toward_the_next_upgrade(
+    member: Member, buy: Buy, tiers: dict[str, Tier], time_machine: Any
+) -> None:
+    # Two tills at once: the purchase that got the member's lock first was
+    # stamped at 10:00:02, the one that waited for it at 10:00:01.
+    time_machine.move_to(local(2026, 6, 1, 10, 0, 2), tick=False)
+    buy(member, "900.00", receipt_no="R1")
+    time_machine.move_to(local(2026, 6, 1, 10, 0, 1), tick=False)
+
+    buy(member, "100.00", receipt_no="R2")
+
+    assert reload(member).tier == tiers["silver"]
+    assert upgrades(member) == [("basic", "silver", "S001/R2")]
+
+
+def test_a_purchase_from_a_till_whose_clock_is_fast_counts_toward_its_upgrade(
+    member: Member, buy: Buy, tiers: dict[str, Tier], time_machine: Any
+) -> None:
+    time_machine.move_to(local(2026, 6, 1, 10, 0), tick=False)
+    buy(member, "900.00", receipt_no="R1")
+
+    buy(member, "100.00", receipt_no="R2", occurred_at=local(2026, 6, 1, 10, 5))
+
+    assert reload(member).tier == tiers["silver"]
+
+
 def test_one_large_purchase_jumps_straight_to_the_highest_tier_it_reaches(
     member: Member, buy: Buy, tiers: dict[str, Tier]
 ) -> None:
