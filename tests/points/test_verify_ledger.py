@@ -162,7 +162,7 @@ def test_a_break_in_the_balance_after_chain_is_named(
 
     out, error = verify_failing()
 
-    assert sorted(out.splitlines()) == [
+    assert out.splitlines() == [
         f"chain: member {other.pk}: entry {transfer_in.pk}: 0 +5508 != 5509",
         f"chain: member {other.pk}: entry {following.pk}: 5509 "
         f"{following.points:+d} != {following.balance_after}",
