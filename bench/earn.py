@@ -2,7 +2,7 @@
 
     DJANGO_SETTINGS_MODULE=config.settings \\
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench \\
-    python bench/earn.py [--seconds 20] [--server sync:4]
+    python bench/earn.py [--seconds 20] [--server gthread:2x4]
 
 Needs the database `bench/generate.py` filled and Debian's `wrk` and `pgbench`.
 In one run it:
@@ -16,15 +16,16 @@ In one run it:
    close every connection; unique receipt numbers, random members from a
    sample of the generated ones, a fifth of those with points to spare
    paying 100 points), then 8 clients on one hot member, then
-   `GET /api/v1/members/{card}` and `/{phone}`; latency is measured by the
-   client on loopback, so it includes HTTP and wrk, not only the server;
+   `GET /api/v1/members/{card}` and `/{phone}` with 1 and 8 clients; latency
+   is measured by the client on loopback, so it includes HTTP and wrk, not
+   only the server;
 4. samples the RSS (and PSS) of gunicorn's master and workers throughout;
 5. runs `pgbench -b tpcb-like -c 8 -j 2` on the same database (its tables
    are created with `pgbench -i` and dropped afterwards) and reports the
    ratio of purchases/s at 8 clients to pgbench's transactions/s.
 
 The report (markdown) goes to stdout and bench/out/. `--sweep` instead
-compares gunicorn settings on the 8-client purchase run only.
+compares gunicorn settings on the purchase runs alone (`--clients 8` for one).
 """
 
 import argparse
@@ -596,19 +597,21 @@ def loadavg() -> str:
 def results_markdown(results: list[Result]) -> str:
     lines = [
         "| scenario | clients | requests | ok/s | p50 ms | p90 ms | p99 ms | max ms "
-        "| errors | peak RSS MiB (PSS) | CPU ms/req app + db | machine busy |",
+        "| errors | peak RSS MiB (PSS) | CPU ms/req app + db | machine busy "
+        "(others) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
-        machine = result.cpu.get("machine", 0.0)
-        busy = result.cpu.get("machine busy", 0.0) / machine if machine else 0.0
+        machine = result.cpu.get("machine", 0.0) or 1.0
+        busy = result.cpu.get("machine busy", 0.0)
+        ours = sum(result.cpu.get(part, 0.0) for part in ("app", "db", "wrk"))
         lines.append(
             f"| {result.scenario} | {result.clients} | {result.requests:,} "
             f"| {result.per_second:,.0f} | {result.p50_ms:.1f} | {result.p90_ms:.1f} "
             f"| {result.p99_ms:.1f} | {result.max_ms:.0f} | {result.errors} "
             f"| {result.peak_rss_mib:.0f} ({result.peak_pss_mib:.0f}) "
             f"| {result.cpu_ms('app'):.1f} + {result.cpu_ms('db'):.1f} "
-            f"| {busy:.0%} |"
+            f"| {busy / machine:.0%} ({max(busy - ours, 0) / machine:.0%}) |"
         )
     return "\n".join(lines)
 
@@ -687,18 +690,19 @@ def main(argv: list[str] | None = None) -> None:
                 )
             )
             print(results_markdown(results[-1:]).splitlines()[-1], flush=True)
-        extra = [
-            ("purchase, one hot member", "purchase", hot_card),
-            ("lookup by card", "card", ""),
-            ("lookup by phone", "phone", ""),
+        # One client shows a lookup's own time; eight show it under load.
+        extra = [("purchase, one hot member", "purchase", hot_card, 8)] + [
+            (f"lookup by {mode}", mode, "", clients)
+            for mode in ("card", "phone")
+            for clients in args.lookup_clients
         ]
-        for scenario, mode, hot in extra:
+        for scenario, mode, hot, clients in extra:
             results.append(
                 run_wrk(
                     server=server,
                     scenario=scenario,
                     mode=mode,
-                    clients=8,
+                    clients=clients,
                     seconds=args.short_seconds,
                     env=env,
                     hot=hot,
@@ -773,7 +777,10 @@ PostgreSQL {facts["postgres"]}. Data: ~{rows.get("members_member", 0):,} members
 Server: gunicorn {args.server} (config.wsgi, {args.settings}, DEBUG off), loopback http, wrk
 closed loop (one connection per client); {args.seconds} s per purchase run,
 {args.short_seconds} s for the others. Latency is measured by the client on
-loopback. Peak memory is the sum over gunicorn's master and workers.
+loopback. Peak memory is the sum over gunicorn's master and workers. CPU per
+request: gunicorn's processes (app) and their PostgreSQL backends (db);
+machine busy: both cores, and in brackets what neither this server, its
+backends nor wrk used (other people's work, PostgreSQL's background writers).
 
 {results_markdown(results)}
 
@@ -828,8 +835,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--server",
         type=ServerConfig.parse,
-        default=ServerConfig("sync", 4),
-        help="gunicorn workers: sync:N or gthread:NxT (default sync:4).",
+        default=ServerConfig("gthread", 2, 4),
+        help="gunicorn workers: sync:N or gthread:NxT (default gthread:2x4).",
     )
     parser.add_argument(
         "--settings",
@@ -842,6 +849,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=lambda text: [int(part) for part in text.split(",")],
         default=[1, 8, 32],
         help="Concurrent clients for the purchase runs (default 1,8,32).",
+    )
+    parser.add_argument(
+        "--lookup-clients",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=[1, 8],
+        help="Concurrent clients for the member lookups (default 1,8).",
     )
     parser.add_argument("--seconds", type=int, default=20, help="Per purchase run.")
     parser.add_argument(

@@ -124,7 +124,7 @@ class Plan:
         """Entries of the member at `index`: exactly entries/members on average.
 
         Members pair up (0 and 1, 2 and 3, ...) with opposite spreads, so the
-        entries before an even index are known without generating them.
+        entries before any member are known without generating them.
         """
         mean, extra = divmod(self.entries, self.members)
         spread = mean - 1
@@ -137,7 +137,13 @@ class Plan:
 
     def entries_before(self, index: int) -> int:
         mean, extra = divmod(self.entries, self.members)
-        return mean * index + min(index, extra)
+        before = mean * index + min(index, extra)
+        # An odd index's partner (index - 1) is already counted with its spread.
+        if index % 2:
+            before += (
+                self.entries_for(index - 1) - mean - (1 if index - 1 < extra else 0)
+            )
+        return before
 
 
 def _mix(value: int, seed: int) -> int:
@@ -150,12 +156,13 @@ def _mix(value: int, seed: int) -> int:
 
 @dataclass
 class Counters:
-    """The last id used per table within one chunk of members.
+    """The last id used per table while one member's rows are written.
 
-    Each chunk starts from ids no earlier chunk can reach, so chunks are
-    generated in any order and in parallel, and the ids do not depend on the
-    chunk size: ledger entries are numbered without gaps (their count per
-    member is planned), the other tables leave gaps between chunks.
+    Each member owns a block of ids in every table, placed where no other
+    member's can reach, so members are generated in any order and in
+    parallel, and the rows do not depend on chunk size or worker count.
+    Ledger entries are numbered without gaps (their count per member is
+    planned); purchases, lots and consumptions leave small gaps.
     """
 
     purchase: int
@@ -728,9 +735,9 @@ def simulate_chunk(bounds: tuple[int, int]) -> tuple[dict[str, str], dict[str, i
     assert _WORK is not None
     plan, programme = _WORK
     start, stop = bounds
-    counters = Counters.at(plan, start, len(programme.tiers))
     rows: dict[str, list[str]] = {table: [] for table in LOADED_TABLES}
     for index in range(start, stop):
+        counters = Counters.at(plan, index, len(programme.tiers))
         simulate_member(
             index=index, plan=plan, programme=programme, counters=counters, rows=rows
         )
@@ -796,10 +803,9 @@ def generate(args: argparse.Namespace) -> None:
     )
 
     load_started = time.monotonic()
-    chunk = args.chunk + args.chunk % 2  # pairs of members stay together
     bounds = [
-        (start, min(start + chunk, args.members))
-        for start in range(0, args.members, chunk)
+        (start, min(start + args.chunk, args.members))
+        for start in range(0, args.members, args.chunk)
     ]
     totals = dict.fromkeys(LOADED_TABLES, 0)
     copy_seconds = 0.0
