@@ -46,6 +46,10 @@ def django_db_modify_db_settings(
     if database["ENGINE"] == "django.db.backends.sqlite3":
         test_name = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
         database.setdefault("TEST", {})["NAME"] = str(test_name)
+        # Fifty writer threads on a loaded 2-core CI machine can queue longer
+        # than production's 30 s busy timeout; a lock error there would be the
+        # machine's, not the ledger's.
+        database.setdefault("OPTIONS", {})["timeout"] = 120
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
