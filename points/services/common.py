@@ -66,8 +66,8 @@ def _lock(member_id: int) -> Member:
     # No select_related("tier"): on PostgreSQL a FOR UPDATE that joins the tier
     # re-checks the join against the row a concurrent transaction committed, so
     # a purchase waiting on the lock while another upgraded the member's tier
-    # found no member at all (DoesNotExist, a 500). The tier is read after the
-    # lock instead (one more statement), so it is the committed current one.
+    # found no member at all (DoesNotExist, a 500). Callers read the tiers
+    # after the lock instead, so they see the committed current one.
     return Member.objects.select_for_update().get(pk=member_id)
 
 
