@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from members.exceptions import InvalidInput, MemberInactive
@@ -71,7 +72,13 @@ def _lock(member_id: int) -> Member:
     return Member.objects.select_for_update().get(pk=member_id)
 
 
-def _replay(existing: Any, payload_hash: str, cls: type) -> Any:
+def _replay(recorded: QuerySet[Any], payload_hash: str, cls: type) -> Any | None:
+    """The original result of a request already recorded under its natural key,
+    or None if there is none. The same key for a different request (another
+    hash) raises IdempotencyConflict."""
+    existing = recorded.first()
+    if existing is None:
+        return None
     if existing.request_hash != payload_hash:
         raise IdempotencyConflict()
     return cls(existing, True)

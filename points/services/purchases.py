@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -144,10 +145,14 @@ def purchase_record(
         )
     except IntegrityError:
         # A concurrent post of the same receipt won the race: replay it.
-        existing = Purchase.objects.filter(store=store, receipt_no=receipt_no).first()
-        if existing is None:
+        replay = _replay(_receipt(store, receipt_no), payload_hash, PurchaseResult)
+        if replay is None:
             raise
-        return _replay(existing, payload_hash, PurchaseResult)
+        return replay
+
+
+def _receipt(store: Store, receipt_no: str) -> QuerySet[Purchase]:
+    return Purchase.objects.filter(store=store, receipt_no=receipt_no)
 
 
 def _parse_lines(lines: list[dict[str, Any]], amount: Decimal) -> list[Line]:
@@ -205,10 +210,10 @@ def _purchase_write(
     except JifenError:
         # A retry that waited on the lock behind its original (or comes after
         # the member was frozen) replays the original instead of a refusal.
-        existing = Purchase.objects.filter(store=store, receipt_no=receipt_no).first()
-        if existing is not None:
-            return _replay(existing, payload_hash, PurchaseResult)
-        raise
+        replay = _replay(_receipt(store, receipt_no), payload_hash, PurchaseResult)
+        if replay is None:
+            raise
+        return replay
     earning = compute_earning(
         rules=rules,
         categories=categories_by_code() if lines else {},

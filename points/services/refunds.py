@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -75,9 +76,9 @@ def refund_record(
     if purchase is None:
         raise PurchaseNotFound(fields={"receipt_no": receipt_no})
     payload_hash = request_hash({"purchase": purchase.pk, "amount": amount})
-    existing = Refund.objects.filter(store=store, refund_no=refund_no).first()
-    if existing is not None:
-        return _replay(existing, payload_hash, RefundResult)
+    replay = _replay(_refund(store, refund_no), payload_hash, RefundResult)
+    if replay is not None:
+        return replay
     try:
         return _refund_write(
             now=now or timezone.now(),
@@ -91,10 +92,14 @@ def refund_record(
             operator=operator,
         )
     except IntegrityError:
-        existing = Refund.objects.filter(store=store, refund_no=refund_no).first()
-        if existing is None:
+        replay = _replay(_refund(store, refund_no), payload_hash, RefundResult)
+        if replay is None:
             raise
-        return _replay(existing, payload_hash, RefundResult)
+        return replay
+
+
+def _refund(store: Store, refund_no: str) -> QuerySet[Refund]:
+    return Refund.objects.filter(store=store, refund_no=refund_no)
 
 
 def _current_member_id(member: Member) -> int:
@@ -130,11 +135,11 @@ def _refund_write(
 ) -> RefundResult:
     member = _lock(member_id)
     # Refunds of one purchase are serialised by its member's lock.
-    existing = Refund.objects.filter(store=store, refund_no=refund_no).first()
-    if existing is not None:
-        # A retry that waited on the lock replays the original rather than
-        # finding the receipt already refunded (RefundExceedsPurchase).
-        return _replay(existing, payload_hash, RefundResult)
+    # A retry that waited on the lock replays the original rather than
+    # finding the receipt already refunded (RefundExceedsPurchase).
+    replay = _replay(_refund(store, refund_no), payload_hash, RefundResult)
+    if replay is not None:
+        return replay
     purchase = Purchase.objects.get(pk=purchase_id)
     refunded = purchase.refunded_amount + amount
     if refunded > purchase.amount:

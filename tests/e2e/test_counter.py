@@ -1,12 +1,9 @@
 """The counter page in a real browser: a cashier serves a member with the
 keyboard alone, as with a barcode scanner (digits, then Enter)."""
 
-import importlib
 import re
-from types import SimpleNamespace
 
 import pytest
-from django.apps import apps as django_apps
 from django.urls import reverse
 from playwright.sync_api import Page, Request, expect
 
@@ -25,15 +22,6 @@ pytestmark = [
 ]
 
 
-def grant_counter_to_roles() -> None:
-    """Transactional tests flush the role groups; re-run the migration steps
-    that create them and grant the counter permission (both idempotent)."""
-    ensure_roles()
-    grants = importlib.import_module("points.migrations.0003_counter_permission_roles")
-    schema_editor = SimpleNamespace(connection=SimpleNamespace(alias="default"))
-    grants.grant(django_apps, schema_editor)
-
-
 def test_cashier_records_a_sale_paid_with_points_once_despite_a_double_enter(
     live_server, browser_page: Page
 ) -> None:
@@ -46,7 +34,7 @@ def test_cashier_records_a_sale_paid_with_points_once_despite_a_double_enter(
     points_open_balance(
         member=member, points=20000, expires_at=None, reference="old-system"
     )
-    grant_counter_to_roles()
+    ensure_roles()
     UserFactory(username="till1", roles=[ROLE_CASHIER], store=store)
     page = browser_page
     purchase_posts: list[str] = []
@@ -136,7 +124,7 @@ def test_cashier_sees_a_refused_points_amount_inline_and_nothing_is_recorded(
     points_open_balance(
         member=member, points=20000, expires_at=None, reference="old-system"
     )
-    grant_counter_to_roles()
+    ensure_roles()
     UserFactory(username="till1", roles=[ROLE_CASHIER], store=store)
     page = browser_page
     page.goto(live_server.url + reverse("counter:page"))

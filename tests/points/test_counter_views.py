@@ -2,16 +2,13 @@
 Django test client: who may use it, at which store, member lookup, the
 points preview, purchases (with their replay) and refunds."""
 
-import importlib
 import json
 from collections.abc import Callable
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import time_machine
-from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
@@ -40,20 +37,9 @@ REFUND = reverse("counter:refund")
 STORE = reverse("counter:store")
 
 
-def grant_counter_to_roles() -> None:
-    """The role groups with the counter permission, as the migrations leave them.
-
-    A browser (transactional) test earlier in the run flushes the groups, so
-    re-run members' role step and points' counter grant (both idempotent)."""
-    ensure_roles()
-    grants = importlib.import_module("points.migrations.0003_counter_permission_roles")
-    schema_editor = SimpleNamespace(connection=SimpleNamespace(alias="default"))
-    grants.grant(django_apps, schema_editor)
-
-
 @pytest.fixture
 def counter_cashier(store: Store) -> User:
-    grant_counter_to_roles()
+    ensure_roles()
     return UserFactory(username="till1", roles=[ROLE_CASHIER], store=store)
 
 
@@ -97,7 +83,7 @@ def test_anonymous_api_call_is_answered_in_json_and_writes_nothing(
 
 
 def test_cashier_manager_and_head_office_roles_may_use_the_counter(db: None) -> None:
-    grant_counter_to_roles()
+    ensure_roles()
 
     holders = set(
         Group.objects.filter(
@@ -114,7 +100,7 @@ def test_staff_without_the_counter_permission_is_refused_and_nothing_is_written(
     client: Client, store: Store, shopper: Member, unchanged: Callable[[], Any]
 ) -> None:
     # given a marketing user (staff, a store, but no counter permission)
-    grant_counter_to_roles()
+    ensure_roles()
     client.force_login(UserFactory(roles=[ROLE_MARKETING], store=store))
     before = unchanged()
 
@@ -156,7 +142,7 @@ def test_head_office_picks_a_store_which_the_session_remembers(
     client: Client, store: Store, other_store: Store, shopper: Member, give: Any
 ) -> None:
     # given an HQ admin (no store of their own) and a member with points
-    grant_counter_to_roles()
+    ensure_roles()
     client.force_login(UserFactory(username="hq", roles=[ROLE_HQ]))
     give(shopper, 20000)
 
